@@ -1,0 +1,1 @@
+DELETE FROM node_leases WHERE node = $1 AND run_id = $2
