@@ -1,65 +1,21 @@
 // Kroton's ingresso API (contract section 3): OAuth2 client credentials, lookups by CPF and the register POST.
-import { Context, type Effect, type Option, type Redacted, Schema } from "effect"
+// Live client in upstream/KrotonLive.ts; in-memory fake (layerTest) and file-backed (layerFixtures) in
+// upstream/KrotonFake.ts.
+import { Context, Effect, Layer, type Option, type Redacted } from "effect"
+import type { HttpClient } from "effect/http"
 import type { EnrollmentPayload, EnrollmentResponse, Inscription, Matricula, Sistema } from "../domain/KrotonWire.ts"
+import type { RateBudget } from "./RateBudget.ts"
+import { KrotonFake, makeFake, worldFromFile } from "./upstream/KrotonFake.ts"
+import type { KrotonFailure, RegisterAnswer, RegisterOutcomeUnknown } from "./upstream/KrotonErrors.ts"
+import { type KrotonSettings, make, settingsFromConfig } from "./upstream/KrotonLive.ts"
+import type { SettingInvalid } from "./upstream/Settings.ts"
+
+export * from "./upstream/KrotonErrors.ts"
+export { KrotonFake, type KrotonSettings }
 
 // Endpoints are named by their template (never with the CPF in it): "GET /inscricao/cpf/{cpf}".
 
-/** No usable answer after the bounded retries (5xx, timeouts, resets, 429s, malformed bodies). */
-export class KrotonUnavailable extends Schema.TaggedError<KrotonUnavailable>()("KrotonUnavailable", {
-  endpoint: Schema.String,
-  reason: Schema.String,
-  attempts: Schema.Number
-}) {
-  override get message() {
-    return `Kroton ${this.endpoint} unavailable after ${this.attempts} attempts: ${this.reason}`
-  }
-}
-
-/** Kroton answered with something that is not the documented shape (after retries). */
-export class KrotonBadAnswer extends Schema.TaggedError<KrotonBadAnswer>()("KrotonBadAnswer", {
-  endpoint: Schema.String,
-  status: Schema.Number,
-  problem: Schema.String
-}) {
-  override get message() {
-    return `Kroton ${this.endpoint} answered ${this.status} with an undocumented body: ${this.problem}`
-  }
-}
-
-/** Our credentials were refused (invalid_client), or a renewed token was refused again. */
-export class KrotonAuthFailed extends Schema.TaggedError<KrotonAuthFailed>()("KrotonAuthFailed", {
-  endpoint: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `Kroton refused our credentials on ${this.endpoint}: ${this.reason}`
-  }
-}
-
-/** The register POST may have been received, but no answer was recorded: reconcile by CPF, never re-post. */
-export class RegisterOutcomeUnknown extends Schema.TaggedError<RegisterOutcomeUnknown>()("RegisterOutcomeUnknown", {
-  reason: Schema.String
-}) {
-  override get message() {
-    return `register POST outcome unknown: ${this.reason}`
-  }
-}
-
-export type KrotonFailure = KrotonUnavailable | KrotonBadAnswer | KrotonAuthFailed
-
-/** What the register POST answered. */
-export type RegisterAnswer =
-  | { readonly _tag: "Accepted"; readonly httpStatus: number; readonly response: EnrollmentResponse }
-  | {
-    readonly _tag: "Rejected"
-    readonly httpStatus: number
-    readonly message: string
-    readonly errors: ReadonlyArray<string>
-    readonly body: unknown
-  }
-  | { readonly _tag: "AlreadyInscribed"; readonly httpStatus: 409; readonly body: unknown }
-
-export class KrotonApi extends Context.Service<KrotonApi, {
+export interface KrotonApiShape {
   /** A valid access token (cached, renewed before expiry; one request when many fibers need one). */
   readonly token: Effect.Effect<Redacted.Redacted<string>, KrotonFailure>
   /** 404 is "none": an empty list. */
@@ -73,4 +29,32 @@ export class KrotonApi extends Context.Service<KrotonApi, {
   ) => Effect.Effect<Option.Option<EnrollmentResponse>, KrotonFailure>
   /** Never retried blindly: a failure after sending is RegisterOutcomeUnknown. */
   readonly register: (payload: EnrollmentPayload) => Effect.Effect<RegisterAnswer, KrotonFailure | RegisterOutcomeUnknown>
-}>()("kroton-leads/KrotonApi") {}
+}
+
+export class KrotonApi extends Context.Service<KrotonApi, KrotonApiShape>()("kroton-leads/KrotonApi") {
+  /** Live, over HTTP: KROTON_API_URL, KROTON_CLIENT_ID, KROTON_CLIENT_SECRET (required), KROTON_SCOPE, KROTON_TIMEOUT, KROTON_MAX_ATTEMPTS. */
+  static readonly layer: Layer.Layer<KrotonApi, SettingInvalid, HttpClient.HttpClient | RateBudget> = Layer.effect(
+    this,
+    Effect.flatMap(settingsFromConfig, make)
+  )
+
+  /** Live with explicit settings (tests: short timeouts and backoffs). */
+  static readonly layerWith = (settings: KrotonSettings): Layer.Layer<KrotonApi, never, HttpClient.HttpClient | RateBudget> =>
+    Layer.effect(this, make(settings))
+
+  /** In memory, programmable through the KrotonFake service it also provides (world, register answers, calls). */
+  static readonly layerTest: Layer.Layer<KrotonApi | KrotonFake> = Layer.effectContext(
+    Effect.sync(() => {
+      const fake = makeFake()
+      return Context.make(KrotonApi, fake.api).pipe(Context.add(KrotonFake, fake))
+    })
+  )
+
+  /** Answers from fixtures/world.json (the sandbox's world), no network; registers in memory. */
+  static readonly layerFixtures: Layer.Layer<KrotonApi | KrotonFake> = Layer.effectContext(
+    Effect.sync(() => {
+      const fake = makeFake(worldFromFile())
+      return Context.make(KrotonApi, fake.api).pipe(Context.add(KrotonFake, fake))
+    })
+  )
+}
