@@ -101,7 +101,7 @@ CREATE TABLE register_attempts (
   run_id          text,
   started_at      timestamptz NOT NULL DEFAULT now(),
   finished_at     timestamptz,
-  outcome         text CHECK (outcome IN ('registered', 'awaiting_register', 'rejected', 'unknown', 'reconciled')),
+  outcome         text CHECK (outcome IN ('registered', 'awaiting_register', 'rejected', 'unknown', 'reconciled', 'not_sent')),
   http_status     integer,
   response        jsonb
 );

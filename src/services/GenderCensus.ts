@@ -125,6 +125,8 @@ export interface LiveOptions {
   /** first retry delay, doubled each time */
   readonly retryBase: Duration.Input
   readonly table: CensusTable
+  /** false in a dry-run: IBGE answers are used but not kept (the database stays as it was) */
+  readonly keepAnswers?: boolean
 }
 
 /** The live service, given its options (tests use it directly to shorten timeouts and retries). */
@@ -190,7 +192,7 @@ export const makeLive = Effect.fn("GenderCensus.makeLive")(function*(options: Li
       Effect.provide(sqlContext)
     )
   const writeCache = (name: string, share: number | null, total: number) =>
-    run("census_names/insert_answer", [name, share, total]).pipe(
+    options.keepAnswers === false ? Effect.void : run("census_names/insert_answer", [name, share, total]).pipe(
       Effect.catch((e) => Effect.logWarning(`census_names not written: ${e.message}`)),
       Effect.provide(sqlContext)
     )
@@ -250,6 +252,12 @@ export class GenderCensus extends Context.Service<GenderCensus, {
   static readonly layer = Layer.effect(this, Effect.flatMap(liveOptions, makeLive)).pipe(
     Layer.provide(FetchHttpClient.layer)
   )
+
+  /** As `layer`, but IBGE answers are not written to census_names (dry-run: no database writes). */
+  static readonly layerDryRun = Layer.effect(
+    this,
+    Effect.flatMap(liveOptions, (options) => makeLive({ ...options, keepAnswers: false }))
+  ).pipe(Layer.provide(FetchHttpClient.layer))
 
   /** In memory: the table given by the test (female share per census-spelled first name); nothing else is asked. */
   static readonly layerTest = (table: Readonly<Record<string, number>>, minProbability = 0.9) =>
