@@ -42,7 +42,7 @@ export const walkQueue = <E, R>(
       const ids = leads.map((l) => l.id)
       if (step.dryRun) seen.push(...ids)
       yield* handleBatch(leads).pipe(
-        Effect.ensuring(step.dryRun ? Effect.void : store.release(ids, step.runId).pipe(Effect.ignore))
+        Effect.ensuring(step.dryRun ? Effect.void : store.release(walk.queue, ids, step.runId).pipe(Effect.ignore))
       )
       done += leads.length
       yield* step.reportProgress(done, total)

@@ -10,21 +10,12 @@ import type { Status } from "../domain/Status.ts"
 
 export type ClaimQueue = "fix_data" | "to_sync" | "to_check" | "to_follow_up" | "to_register"
 
-const claimQuery: Record<ClaimQueue, string> = {
-  fix_data: "subscriptions/claim_for_fix_data",
-  to_sync: "subscriptions/claim_to_sync",
-  to_check: "subscriptions/claim_to_check",
-  to_follow_up: "subscriptions/claim_to_follow_up",
-  to_register: "subscriptions/claim_to_register"
-}
-const usesCheckInterval: ReadonlySet<ClaimQueue> = new Set(["to_check", "to_follow_up"])
-
 export interface ClaimRequest {
   readonly queue: ClaimQueue
   readonly runId: string
   readonly batchSize: number
   readonly claimFor: number
-  /** leads checked after this (epoch millis) are not taken by the checker queues */
+  /** leads checked after this (epoch millis) are not taken by the check queues */
   readonly checkedBefore: number
   /** dry-run: look without claiming (the claim is rolled back) and leave these out */
   readonly peekExcluding?: ReadonlyArray<number>
@@ -73,27 +64,34 @@ const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const provide = Effect.provideService(SqlClient.SqlClient, sql)
 
+  // ensure the claim rows, then claim (FOR UPDATE SKIP LOCKED), in one transaction
+  const claimOnce = (request: ClaimRequest, now: number) =>
+    sql.withTransaction(
+      run("lead_claims/ensure", [request.queue]).pipe(
+        Effect.andThen(runDecoded(LeadRecord, "lead_claims/claim", [
+          request.queue,
+          request.runId,
+          toDate(now + request.claimFor),
+          toDate(now),
+          request.batchSize,
+          request.peekExcluding ?? [],
+          toDate(request.checkedBefore)
+        ]))
+      )
+    )
+
   const claim = (request: ClaimRequest): Effect.Effect<ReadonlyArray<LeadRecord>, SqlError.SqlError> =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const params: Array<unknown> = [
-        request.runId,
-        toDate(now + request.claimFor),
-        toDate(now),
-        request.batchSize,
-        request.peekExcluding ?? []
-      ]
-      if (usesCheckInterval.has(request.queue)) params.push(toDate(request.checkedBefore))
-      const claimed = runDecoded(LeadRecord, claimQuery[request.queue], params)
-      if (request.peekExcluding === undefined) return yield* claimed
-      // dry-run: the same query, rolled back, so that nothing is written
-      return yield* sql.withTransaction(Effect.flatMap(claimed, (rows) => Effect.fail(new PeekRollback(rows)))).pipe(
+      if (request.peekExcluding === undefined) return yield* claimOnce(request, now)
+      // dry-run: the same claim, rolled back, so that nothing is written
+      return yield* sql.withTransaction(Effect.flatMap(claimOnce(request, now), (rows) => Effect.fail(new PeekRollback(rows)))).pipe(
         Effect.catch((e) => e instanceof PeekRollback ? Effect.succeed(e.rows) : Effect.fail(e as SqlError.SqlError))
       )
-    }).pipe(provide, Effect.withSpan("LeadStore.claim", { attributes: { queue: request.queue } }))
+    }).pipe(provide, Effect.withSpan("LeadQueue.claim", { attributes: { queue: request.queue } }))
 
-  const release = (leadIds: ReadonlyArray<number>, runId: string) =>
-    leadIds.length === 0 ? Effect.void : run("subscriptions/release_claims", [leadIds, runId]).pipe(Effect.asVoid, provide)
+  const release = (queue: ClaimQueue, leadIds: ReadonlyArray<number>, runId: string) =>
+    leadIds.length === 0 ? Effect.void : run("lead_claims/release", [queue, leadIds, runId]).pipe(Effect.asVoid, provide)
 
   const transition = (transitions: ReadonlyArray<Transition>, runId: string, step: string) =>
     Effect.gen(function*() {
@@ -141,7 +139,7 @@ const make = Effect.gen(function*() {
           rows.map((r) => r.offer.dsCurso),
           rows.map((r) => r.offer.dsTipoCurso),
           rows.map((r) => r.offer.dsModalidade),
-          rows.map((r) => r.offer.vlMensalidadeDe),
+          rows.map((r) => String(r.offer.vlMensalidadeDe)), // the driver cannot encode a float array as numeric[]
           rows.map((r) => /^\d{4}-\d{2}-\d{2}/.test(r.offer.dtTerminoInscricao) ? r.offer.dtTerminoInscricao.slice(0, 10) : null),
           rows.map((r) => json(r.offer))
         ])

@@ -1,0 +1,7 @@
+-- Gives every candidate of the queue its claim row (unclaimed), so that the claim can lock rows of this queue only.
+-- $1 queue
+INSERT INTO lead_claims (subscription_id, queue)
+SELECT v.subscription_id, v.queue FROM queue_candidates v
+WHERE v.queue = $1
+  AND NOT EXISTS (SELECT 1 FROM lead_claims k WHERE k.queue = v.queue AND k.subscription_id = v.subscription_id)
+ON CONFLICT DO NOTHING
