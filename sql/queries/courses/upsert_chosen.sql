@@ -4,7 +4,7 @@
 INSERT INTO courses (subscription_id, option, offer_id, sistema, course_name, course_type, modality, monthly_price,
                      registration_ends_on, source)
 SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::numeric[], $9::date[], $10::jsonb[])
+                     $8::text[]::numeric[], $9::date[], $10::jsonb[])
 ON CONFLICT (subscription_id, option) DO UPDATE
 SET offer_id = excluded.offer_id, sistema = excluded.sistema, course_name = excluded.course_name,
     course_type = excluded.course_type, modality = excluded.modality, monthly_price = excluded.monthly_price,
