@@ -1,6 +1,6 @@
 // The CLI: the single entry point. Commands map to programs; each command gets its layers here (src/layers.ts).
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { Cause, Console, Effect, Layer, Option } from "effect"
 import { Command } from "effect/cli"
 import { demoCommand } from "./cli/demo.ts"
 import { importCommand, statusCommand } from "./cli/import.ts"
@@ -13,6 +13,7 @@ import { allJobsDag } from "./dag/allJobs.ts"
 import { RunStore } from "./dag/RunStore.ts"
 import * as Tracing from "./http/Tracing.ts"
 import { databaseFromEnv, pipeline, pipelineDryRun } from "./layers.ts"
+import { maskText } from "./domain/Mask.ts"
 import * as Logging from "./Logging.ts"
 import { LeadStore } from "./services/LeadStore.ts"
 
@@ -43,8 +44,26 @@ const root = Command.make("kroton-leads").pipe(
   ])
 )
 
+/**
+ * An expected failure (a setting missing, migrations pending, a file unreadable, a run that failed) is one line on
+ * stderr and exit code 1; only a defect (a bug) prints its stack.
+ */
+const reportFailure = <A, R>(self: Effect.Effect<A, unknown, R>) =>
+  self.pipe(
+    Effect.catchCause((cause) => {
+      const error = Cause.findErrorOption(cause)
+      if (Option.isNone(error) || Cause.hasDies(cause)) return Effect.failCause(cause)
+      const e = error.value
+      const line = e instanceof Error ? e.message || String(e) : String(e)
+      return Console.error(`kroton-leads: ${maskText(line)}`).pipe(
+        Effect.andThen(Effect.sync(() => void (process.exitCode = 1)))
+      )
+    })
+  )
+
 root.pipe(
   Command.run({ version: "0.1.0" }),
+  reportFailure,
   Effect.provide(Layer.mergeAll(NodeServices.layer, Logging.layer, Tracing.layer)),
   NodeRuntime.runMain
 )

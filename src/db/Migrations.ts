@@ -45,10 +45,12 @@ const loader = (migrations: ReadonlyArray<SqlMigration>): Migrator.Loader =>
 
 const table = "schema_migrations"
 
+const migrationName = (m: { readonly id: number; readonly name: string }) => `${String(m.id).padStart(4, "0")}_${m.name}`
+
 /** Applies every pending migration; returns those applied now. */
 export const migrate = Effect.gen(function*() {
   const applied = yield* Migrator.make({})({ loader: loader(readMigrations()), table })
-  return applied.map(([id, name]) => `${String(id).padStart(4, "0")}_${name}`)
+  return applied.map(([id, name]) => migrationName({ id, name }))
 }).pipe(Effect.withSpan("migrate"))
 
 /** Fails with MigrationsPending unless every migration file has been applied (checked at start-up). */
@@ -58,6 +60,6 @@ export const checkMigrated = Effect.gen(function*() {
     `SELECT migration_id AS id FROM ${table}`
   ).pipe(Effect.catch(() => Effect.succeed([] as ReadonlyArray<{ readonly id: number }>)))
   const done = new Set(rows.map((r) => Number(r.id)))
-  const pending = readMigrations().filter((m) => !done.has(m.id)).map((m) => `${m.id}_${m.name}`)
+  const pending = readMigrations().filter((m) => !done.has(m.id)).map(migrationName)
   if (pending.length > 0) return yield* new MigrationsPending({ pending })
 })
