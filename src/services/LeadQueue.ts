@@ -166,8 +166,9 @@ const make = Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         yield* run("follow_ups/upsert_batch", [
           followUps.map((f) => f.leadId),
-          followUps.map((f) => f.inscriptionId ?? null),
-          followUps.map((f) => f.sistema ?? null),
+          // "" for none: the driver cannot encode an array whose elements are all null (the SQL turns "" into NULL)
+          followUps.map((f) => f.inscriptionId ?? ""),
+          followUps.map((f) => f.sistema ?? ""),
           followUps.map((f) => json(f.source)),
           toDate(now)
         ])
@@ -211,7 +212,8 @@ const make = Effect.gen(function*() {
         yield* run("register_attempts/finish_batch", [
           outcomes.map((o) => o.attemptId),
           outcomes.map((o) => o.outcome),
-          outcomes.map((o) => o.httpStatus ?? null),
+          // as text, "" for none: an all-null int array cannot be encoded by the driver (a batch of reconciliations)
+          outcomes.map((o) => o.httpStatus === undefined ? "" : String(o.httpStatus)),
           outcomes.map((o) => json(o.response)),
           toDate(now)
         ])
