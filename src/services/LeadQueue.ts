@@ -140,7 +140,7 @@ const make = Effect.gen(function*() {
           rows.map((r) => r.offer.dsTipoCurso),
           rows.map((r) => r.offer.dsModalidade),
           rows.map((r) => String(r.offer.vlMensalidadeDe)), // the driver cannot encode a float array as numeric[]
-          rows.map((r) => /^\d{4}-\d{2}-\d{2}/.test(r.offer.dtTerminoInscricao) ? r.offer.dtTerminoInscricao.slice(0, 10) : null),
+          rows.map((r) => /^\d{4}-\d{2}-\d{2}/.test(r.offer.dtTerminoInscricao) ? r.offer.dtTerminoInscricao.slice(0, 10) : ""),
           rows.map((r) => json(r.offer))
         ])
       }
