@@ -7,7 +7,7 @@ import { decideFollowUp, decideInscriptionState, type Decision } from "../domain
 import type { LeadRecord } from "../domain/LeadRecord.ts"
 import { StepContext } from "../dag/StepContext.ts"
 import { KrotonApi } from "../services/KrotonApi.ts"
-import type { FollowUpRecord, Transition } from "../services/LeadQueue.ts"
+import type { FollowUpRecord, RegisterOutcomeRecord, Transition } from "../services/LeadQueue.ts"
 import { LeadQueue } from "../services/LeadQueue.ts"
 import { ActionSettings } from "./ActionSettings.ts"
 import { askByCpf, followUpOf, knownBeforeRegister, transitionOf } from "./krotonChecks.ts"
@@ -59,11 +59,15 @@ const followUp = (lead: LeadRecord, code: { inscriptionId: string | null; sistem
     return { outcome: decision.outcome, transition: transitionOf(lead, decision), followUp: followUpOf(lead, known) } satisfies Checked
   })
 
-/** Runs the checks of a batch, then records them in one transaction. Kroton failures leave the lead as it was. */
+/**
+ * Runs the checks of a batch, then records them in one transaction. Kroton failures leave the lead as it was.
+ * `openAttempts` (ready leads): a register attempt of unknown outcome is closed once Kroton shows the lead.
+ */
 const checkBatch = (
   leads: ReadonlyArray<LeadRecord>,
   check: (lead: LeadRecord) => Effect.Effect<Checked, unknown, KrotonApi>,
-  outcomes: Outcomes
+  outcomes: Outcomes,
+  openAttempts: ReadonlyMap<number, number> = new Map()
 ) =>
   Effect.gen(function*() {
     const step = yield* StepContext
@@ -79,8 +83,17 @@ const checkBatch = (
       ), { concurrency: settings.concurrency })
     for (const r of results) outcomes.add(r.outcome)
     if (step.dryRun) return
-    yield* store.recordChecks(
+    // Kroton has the inscription of a POST whose answer was lost: that attempt is reconciled (never left open)
+    const reconciled = results.flatMap((r, i): Array<RegisterOutcomeRecord> => {
+      const attemptId = openAttempts.get(leads[i]!.id)
+      return attemptId === undefined || r.followUp === undefined
+        ? []
+        : [{ attemptId, outcome: "reconciled", httpStatus: undefined, response: { reconciledBy: "checker" } }]
+    })
+    yield* store.recordRegisterOutcomes(
+      reconciled,
       results.flatMap((r) => r.followUp === undefined ? [] : [r.followUp]),
+      [],
       results.flatMap((r) => r.transition === undefined ? [] : [r.transition]),
       step.runId,
       step.node
@@ -94,7 +107,7 @@ const checkReadyLeads = (outcomes: Outcomes) =>
     const pending = yield* store.pending((yield* Clock.currentTimeMillis) - Duration.toMillis(settings.checkInterval))
     return yield* walkQueue(
       { queue: "to_check", batchSize: settings.krotonBatchSize, total: pending.checkBeforeRegister },
-      (leads) => checkBatch(leads, checkBeforeRegister, outcomes)
+      (leads) => Effect.flatMap(store.openAttemptsOf(leads.map((l) => l.id)), (open) => checkBatch(leads, checkBeforeRegister, outcomes, open))
     )
   })
 

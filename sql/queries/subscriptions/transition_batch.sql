@@ -5,7 +5,11 @@ WITH moved AS (
   UPDATE subscriptions s
   SET status = u.to_status,
       status_reason = u.reason,
-      last_check = CASE WHEN u.checked THEN $8::timestamptz ELSE s.last_check END,
+      -- a lead that just became awaiting_register was never asked about by its code: due for the follow-up at once
+      -- (the checker's last_check before the POST would otherwise hold it back for CHECK_INTERVAL)
+      last_check = CASE WHEN u.checked THEN $8::timestamptz
+                        WHEN u.to_status = 'awaiting_register' AND u.from_status <> 'awaiting_register' THEN NULL
+                        ELSE s.last_check END,
       updated_at = $8::timestamptz
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $7::boolean[]) AS u(id, from_status, to_status, reason, checked)
   WHERE s.id = u.id AND s.status = u.from_status
