@@ -2,6 +2,7 @@
 // constants. From the environment (README), with defaults that suit Kroton's 100 requests per 5 minutes.
 import { Config, Context, Duration, Effect, Layer } from "effect"
 import { defaultEnrollmentSettings, type EnrollmentSettings } from "../domain/Enrollment.ts"
+import { durationOr } from "../services/upstream/Settings.ts"
 
 export interface ActionSettingsShape {
   /** leads per claim for the steps that are not bound by Kroton's budget */
@@ -36,8 +37,6 @@ const config = Config.all({
   batchSize: Config.Int("ACTION_BATCH_SIZE").pipe(Config.withDefault(500)),
   krotonBatchSize: Config.Int("KROTON_BATCH_SIZE").pipe(Config.withDefault(16)),
   concurrency: Config.Int("ACTION_CONCURRENCY").pipe(Config.withDefault(8)),
-  claimFor: Config.Duration("CLAIM_TTL").pipe(Config.withDefault(Duration.minutes(30))),
-  checkInterval: Config.Duration("CHECK_INTERVAL").pipe(Config.withDefault(Duration.hours(20))),
   salesChannelId: Config.Int("KROTON_SALES_CHANNEL_ID").pipe(Config.withDefault(defaultEnrollmentSettings.salesChannelId)),
   affiliateId: Config.String("KROTON_AFFILIATE_ID").pipe(Config.withDefault(defaultEnrollmentSettings.affiliateId)),
   examTypeId: Config.Int("KROTON_EXAM_TYPE_ID").pipe(Config.withDefault(defaultEnrollmentSettings.examTypeId))
@@ -47,12 +46,14 @@ export const layer = Layer.effect(
   ActionSettings,
   Effect.gen(function*() {
     const c = yield* config
+    const claimFor = yield* durationOr("CLAIM_TTL", "30m")
+    const checkInterval = yield* durationOr("CHECK_INTERVAL", "20h", { allowZero: true })
     return {
-    batchSize: c.batchSize,
-    krotonBatchSize: c.krotonBatchSize,
-    concurrency: c.concurrency,
-    claimFor: c.claimFor,
-    checkInterval: c.checkInterval,
+      batchSize: c.batchSize,
+      krotonBatchSize: c.krotonBatchSize,
+      concurrency: c.concurrency,
+      claimFor,
+      checkInterval,
       enrollment: { salesChannelId: c.salesChannelId, affiliateId: c.affiliateId, examTypeId: c.examTypeId }
     }
   })

@@ -49,7 +49,7 @@ export const demoCommand = Command.make(
       OFFER_CATALOG_RATE_LIMIT: `100/${window}`,
       IBGE_RATE_LIMIT: `100/${window}`,
       // the world moves a day on in the sandbox only: let the checker ask again at once
-      CHECK_INTERVAL: "0 seconds",
+      CHECK_INTERVAL: "0",
       DAG_PROGRESS_INTERVAL: "2 seconds"
     })
     const services = pipeline(Database.layerEmbedded(dataDir)).pipe(

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import { maskText } from "../domain/Mask.ts"
 import { Notifier } from "../services/Notifier.ts"
+import { durationOr } from "../services/upstream/Settings.ts"
 import { RateBudget } from "../services/RateBudget.ts"
 import type { Dag, DagNode } from "./Node.ts"
 import { makeProgress, type Progress } from "./Progress.ts"
@@ -49,8 +50,8 @@ export type RunError = UnknownSelection | RunNotFound | RunStoreFailed
 /** DAG_LEASE_TTL (default 60 s): a crashed holder's lease lapses after this; renewed every third of it.
  *  DAG_PROGRESS_INTERVAL (default 5 s): how often progress is logged when stdout is not a terminal. */
 export const runnerSettings = Effect.all({
-  leaseTtl: Config.Duration("DAG_LEASE_TTL").pipe(Config.withDefault(Duration.seconds(60))),
-  progressInterval: Config.Duration("DAG_PROGRESS_INTERVAL").pipe(Config.withDefault(Duration.seconds(5)))
+  leaseTtl: durationOr("DAG_LEASE_TTL", "60s"),
+  progressInterval: durationOr("DAG_PROGRESS_INTERVAL", "5s")
 }).pipe(Effect.orDie)
 
 const holder = `${hostname()}:${process.pid}`

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { gunzipSync } from "node:zlib"
 import { runDecoded, run } from "../db/Queries.ts"
+import { durationOr } from "./upstream/Settings.ts"
 import { firstName } from "../domain/FirstName.ts"
 import { RateBudget } from "./RateBudget.ts"
 
@@ -240,7 +241,7 @@ const liveOptions = Effect.gen(function*() {
   const ibgeUrl = yield* Config.String("IBGE_NAMES_URL").pipe(
     Config.withDefault("https://servicodados.ibge.gov.br/api/v2/censos/nomes")
   )
-  const timeout = yield* Config.Duration("IBGE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
+  const timeout = yield* durationOr("IBGE_TIMEOUT", "10s")
   const table = yield* Effect.sync(() => loadCensusTable())
   return { minProbability, ibgeUrl, timeout, retries: 3, retryBase: Duration.millis(500), table } satisfies LiveOptions
 })

@@ -3,6 +3,7 @@
 import { IncomingWebhook, type IncomingWebhookSendArguments } from "@slack/webhook"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
 import { maskText } from "../domain/Mask.ts"
+import { durationOr } from "./upstream/Settings.ts"
 
 export interface Notification {
   /** plain text, already free of personal data */
@@ -75,7 +76,7 @@ export class Notifier extends Context.Service<Notifier, {
     this,
     Effect.gen(function*() {
       const url = yield* Config.option(Config.Redacted("SLACK_WEBHOOK_URL"))
-      const timeout = yield* Config.Duration("SLACK_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5)))
+      const timeout = yield* durationOr("SLACK_TIMEOUT", "5s")
       return Option.isSome(url) && Redacted.value(url.value).trim().length > 0
         ? makeSlack(url.value, timeout)
         : logOnly()

@@ -51,22 +51,30 @@ export const positiveIntOr = (name: string, fallback: number) =>
     })
   )
 
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
-
-/** "15s", "500ms", "5m", "1h", "2.5s"; undefined when malformed. */
-export const parseDuration = (text: string): Duration.Duration | undefined => {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)\s*$/.exec(text)
-  if (match === null) return undefined
-  const millis = Number(match[1]) * units[match[2]!]!
-  return millis > 0 ? Duration.millis(millis) : undefined
+const units: Record<string, number> = {
+  ms: 1, millis: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, minute: 60_000,
+  minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000
 }
 
-export const durationOr = (name: string, fallback: string) =>
+/** "15s", "500ms", "5m", "20h", "2.5s", "1d", "20 hours"; "0" only when `allowZero`; undefined when malformed. */
+export const parseDuration = (text: string, options: { readonly allowZero?: boolean } = {}): Duration.Duration | undefined => {
+  if (options.allowZero === true && /^\s*0\s*$/.test(text)) return Duration.zero
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|millis|s|sec|seconds?|m|min|minutes?|h|hours?|d|days?)\s*$/.exec(text)
+  if (match === null) return undefined
+  const millis = Number(match[1]) * units[match[2]!]!
+  return millis > 0 || (options.allowZero === true && millis === 0) ? Duration.millis(millis) : undefined
+}
+
+/** Every duration setting of the program is read here, so they all accept the same forms ("20h", "30m", "15s"). */
+export const durationOr = (name: string, fallback: string, options: { readonly allowZero?: boolean } = {}) =>
   read(name, Config.String(name).pipe(Config.withDefault(fallback))).pipe(
     Effect.flatMap((text) => {
-      const d = parseDuration(text)
+      const d = parseDuration(text, options)
       return d === undefined
-        ? Effect.fail(new SettingInvalid({ name, problem: `expected a duration such as 15s, 500ms, 5m, got "${text}"` }))
+        ? Effect.fail(new SettingInvalid({
+          name,
+          problem: `expected a duration such as 20h, 30m, 15s, 500ms${options.allowZero ? " or 0" : ""}, got "${text}"`
+        }))
         : Effect.succeed(d)
     })
   )
@@ -91,6 +99,8 @@ export const rateLimitOr = (name: string, fallback: string): Effect.Effect<RateL
   read(name, Config.String(name).pipe(Config.withDefault(fallback))).pipe(
     Effect.flatMap((text) => {
       const parsed = parseRateLimit(text)
-      return typeof parsed === "string" ? Effect.fail(new SettingInvalid({ name, problem: parsed })) : Effect.succeed(parsed)
+      return typeof parsed === "string" && parsed !== "off"
+        ? Effect.fail(new SettingInvalid({ name, problem: parsed }))
+        : Effect.succeed(parsed)
     })
   )
