@@ -9,6 +9,8 @@ RUN npm run build
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production
+# V8 otherwise keeps garbage up to a large share of the host's memory (bench:pipeline: 552 MB peak RSS vs 314 MB)
+ENV NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
