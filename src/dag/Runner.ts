@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly limit?: number | undefined
   /** Resume that run instead of running `selection`. */
   readonly resumeFrom?: string | undefined
+  /** Where a dry run keeps its records (default: a memory store of its own); the API passes one it can read. */
+  readonly dryRunStore?: RunStoreShape | undefined
 }
 
 export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", { runId: Schema.String }) {
@@ -67,6 +69,7 @@ interface Plan {
   readonly resumedFrom: string | undefined
   readonly limit: number | undefined
   readonly dryRun: boolean
+  readonly dryRunStore: RunStoreShape | undefined
 }
 
 const describeError = (u: unknown): string => {
@@ -105,7 +108,8 @@ const planSelection = (dag: Dag<any, any>, selection: string, options: RunOption
     copied: new Map(),
     resumedFrom: undefined,
     limit: options.limit,
-    dryRun: options.dryRun === true
+    dryRun: options.dryRun === true,
+    dryRunStore: options.dryRunStore
   }))
 
 const planResume = (dag: Dag<any, any>, runId: string, options: RunOptions) =>
@@ -125,7 +129,8 @@ const planResume = (dag: Dag<any, any>, runId: string, options: RunOptions) =>
       copied,
       resumedFrom: runId,
       limit: options.limit ?? original.limit,
-      dryRun: options.dryRun === true
+      dryRun: options.dryRun === true,
+      dryRunStore: options.dryRunStore
     } satisfies Plan
   })
 
@@ -140,7 +145,7 @@ interface Prepared {
 // Dry runs keep their records in memory: the database stays exactly as it was.
 const prepare = (plan: Plan) =>
   Effect.gen(function*() {
-    const store = plan.dryRun ? makeMemory() : yield* RunStore
+    const store = plan.dryRun ? plan.dryRunStore ?? makeMemory() : yield* RunStore
     const now = yield* Clock.currentTimeMillis
     const runId = newRunId(now)
     yield* store.createRun({ id: runId, selection: plan.selection, resumedFrom: plan.resumedFrom, limit: plan.limit, holder, startedAt: now })
