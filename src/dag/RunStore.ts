@@ -92,6 +92,8 @@ export interface RunStoreShape {
   readonly renewLease: (request: LeaseRequest) => Effect.Effect<boolean, RunStoreFailed>
   readonly releaseLease: (key: string, runId: string) => Effect.Effect<void, RunStoreFailed>
   /** The run holding an unexpired lease on `key`, if any. */
+  /** Closes as failed the runs whose process is gone (a running step without a live lease); returns their ids. */
+  readonly closeAbandoned: (now: number) => Effect.Effect<ReadonlyArray<string>, RunStoreFailed>
   readonly leaseHolder: (key: string, now: number) => Effect.Effect<Option.Option<{ readonly runId: string; readonly holder: string }>, RunStoreFailed>
 }
 
@@ -225,6 +227,11 @@ const makeSql = Effect.gen(function*() {
         Effect.map((rows) => rows.length > 0)
       ),
     releaseLease: (key, runId) => exec("node_leases/delete_release", [key, runId]),
+    closeAbandoned: (now) =>
+      Queries.run<{ readonly id: string }>("runs/update_abandoned", [iso(now)]).pipe(
+        wrap("runs/update_abandoned"),
+        Effect.map((rows) => rows.map((r) => r.id))
+      ),
     leaseHolder
   })
 })
@@ -324,6 +331,23 @@ export const makeMemory = (): RunStoreShape => {
     releaseLease: (key, runId) =>
       Effect.sync(() => {
         if (state.leases.get(key)?.runId === runId) state.leases.delete(key)
+      }),
+    closeAbandoned: (now) =>
+      Effect.sync(() => {
+        const closed: Array<string> = []
+        for (const run of state.runs.values()) {
+          const steps = state.steps.get(run.id) ?? []
+          const leased = [...state.leases.values()].some((l) => l.runId === run.id && l.expiresAt >= now)
+          if (run.status !== "running" || leased || !steps.some((s) => s.status === "running")) continue
+          state.steps.set(run.id, steps.map((s) =>
+            s.status === "running"
+              ? { ...s, status: "failed", finishedAt: now, error: "abandoned: the process running it stopped (its lease lapsed)" }
+              : s
+          ))
+          state.runs.set(run.id, { ...run, status: "failed", finishedAt: now, error: "abandoned: the process running it stopped" })
+          closed.push(run.id)
+        }
+        return closed
       }),
     leaseHolder: (key, now) =>
       Effect.sync(() => Option.fromNullishOr(holderOf(key, now)).pipe(Option.map((l) => ({ runId: l.runId, holder: l.holder }))))

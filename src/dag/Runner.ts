@@ -147,6 +147,8 @@ const prepare = (plan: Plan) =>
   Effect.gen(function*() {
     const store = plan.dryRun ? plan.dryRunStore ?? makeMemory() : yield* RunStore
     const now = yield* Clock.currentTimeMillis
+    const abandoned = yield* store.closeAbandoned(now)
+    if (abandoned.length > 0) yield* Effect.logWarning(`closed runs whose process stopped: ${abandoned.join(", ")}`)
     const runId = newRunId(now)
     yield* store.createRun({ id: runId, selection: plan.selection, resumedFrom: plan.resumedFrom, limit: plan.limit, holder, startedAt: now })
     yield* store.createSteps(runId, plan.nodes)

@@ -167,6 +167,34 @@ describe.each(databaseKinds)("runner (%s)", (kind) => {
     }).pipe(Effect.provide(storeLayer(kind, slack.layer)))
   })
 
+  it.effect("a run whose process was killed (a running step, its lease lapsed) is closed as failed by the next run", () => {
+    const slack = recordingNotifier()
+    return Effect.gen(function*() {
+      const dag = dagOf([fake("a", [], Effect.succeed({})), fake("b", [], Effect.succeed({}))])
+      const store = yield* RunStore
+      yield* TestClock.setTime(1_000_000)
+      // a live run: its running step holds its lease
+      yield* store.createRun({ id: "run_live", selection: "a", resumedFrom: undefined, limit: undefined, holder: "h:1", startedAt: 1_000_000 })
+      yield* store.createSteps("run_live", ["a"])
+      yield* store.acquireLease({ key: "a", runId: "run_live", holder: "h:1", now: 1_000_000, ttl: Duration.seconds(60) })
+      yield* store.markRunning("run_live", "a", 1_000_000)
+      // a killed run: its running step's lease lapsed long ago
+      yield* store.createRun({ id: "run_killed", selection: "b", resumedFrom: undefined, limit: undefined, holder: "h:2", startedAt: 0 })
+      yield* store.createSteps("run_killed", ["b"])
+      yield* store.acquireLease({ key: "b", runId: "run_killed", holder: "h:2", now: 0, ttl: Duration.seconds(60) })
+      yield* store.markRunning("run_killed", "b", 0)
+      const summary = yield* runDag(dag, "b")
+      assert.strictEqual(summary.status, "succeeded")
+      const killed = Option.getOrThrow(yield* store.getRun("run_killed"))
+      assert.strictEqual(killed.status, "failed")
+      assert.include(killed.error ?? "", "abandoned")
+      assert.strictEqual(killed.steps[0]!.status, "failed")
+      const live = Option.getOrThrow(yield* store.getRun("run_live"))
+      assert.strictEqual(live.status, "running")
+      assert.strictEqual(live.steps[0]!.status, "running")
+    }).pipe(Effect.provide(storeLayer(kind, slack.layer)))
+  })
+
   it.effect("a node running in another run is skipped with held_by; its downstream still runs; shared leases", () => {
     const slack = recordingNotifier()
     return Effect.gen(function*() {
