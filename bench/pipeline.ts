@@ -5,7 +5,7 @@
 //      per registered lead, catalog calls per distinct search, budget utilization, 429s, max in any window.
 // Options: --leads N (20000), --small N (300), --only throughput|budget, --batch B (ACTION_BATCH_SIZE, 1000),
 // --kroton-batch B (KROTON_BATCH_SIZE; 1000 in 1, the default 16 in 2), --concurrency C (ACTION_CONCURRENCY; 64 in
-// 1, the default 8 in 2), --http undici (NodeHttpClient.layerUndici instead of layers.ts's FetchHttpClient),
+// 1, the default 8 in 2),
 // --spans (time per span name, printed by the child), --profile (CPU profile of the child under bench/out/prof),
 // --select S (run that selection instead of allJobs), --keep (keep the schemas).
 // TEST_DATABASE_URL overrides postgres://postgres@127.0.0.1:5432/test.
@@ -19,15 +19,7 @@ import { migrate } from "../src/db/Migrations.ts"
 import { allJobsDag } from "../src/dag/allJobs.ts"
 import { runDag } from "../src/dag/Runner.ts"
 import type { RunSummary } from "../src/dag/Summary.ts"
-import { FetchHttpClient } from "effect/http"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { layer as actionSettingsLayer } from "../src/actions/ActionSettings.ts"
-import { database, pipeline, stores } from "../src/layers.ts"
-import { GenderCensus } from "../src/services/GenderCensus.ts"
-import { KrotonApi } from "../src/services/KrotonApi.ts"
-import { Notifier } from "../src/services/Notifier.ts"
-import { OfferCatalog } from "../src/services/OfferCatalog.ts"
-import { RateBudget } from "../src/services/RateBudget.ts"
+import { pipeline } from "../src/layers.ts"
 import { LeadStore } from "../src/services/LeadStore.ts"
 import { writeLeadsFile } from "../scripts/generate-fixtures.ts"
 import type { CompactEntry, FromSandbox, SandboxUrls } from "./pipelineSandbox.ts"
@@ -98,7 +90,8 @@ interface ChildResult {
 const pipelineChild = async (schema: string, env: Record<string, string>) => {
   const db = Database.layerServer(Redacted.make(url), { searchPath: schema, maxConnections: 10 })
   const config = ConfigProvider.layerAdd(ConfigProvider.fromEnvRecord(env), { asPrimary: true })
-  const services = (env["KROTON_RATE_LIMIT"] === "off" || env["BENCH_HTTP"] !== undefined ? composedPipeline(db, env) : pipeline(db)).pipe(Layer.provide(config))
+  // the program's own wiring (undici client, budgets from the environment: "off" lifts them)
+  const services = pipeline(db).pipe(Layer.provide(config))
   const started = performance.now()
   const samples: Array<readonly [number, number]> = []
   const sampler = setInterval(() => samples.push([Date.now(), cpuMs()]), 100)
@@ -139,25 +132,6 @@ const spanTotals = (totals: Map<string, { count: number; ms: number }>) =>
     }
   })
 
-/**
- * layers.ts's pipeline, composed here so that the benchmark can (1) lift every budget: KROTON_RATE_LIMIT=off cannot
- * go through the environment yet, Settings.rateLimitOr takes parseRateLimit's "off" (a string) for an error
- * message; (2) swap the HTTP client (BENCH_HTTP=undici: NodeHttpClient.layerUndici instead of FetchHttpClient).
- */
-const composedPipeline = <E, R>(db: Layer.Layer<Database.Database, E, R>, env: Record<string, string>) => {
-  const off = env["KROTON_RATE_LIMIT"] === "off"
-  const http = env["BENCH_HTTP"] === "undici" ? NodeHttpClient.layerUndici : FetchHttpClient.layer
-  return Layer.mergeAll(
-    stores,
-    Layer.mergeAll(KrotonApi.layer, OfferCatalog.layer).pipe(Layer.provide(http)),
-    GenderCensus.layer,
-    Notifier.layer,
-    actionSettingsLayer
-  ).pipe(
-    Layer.provideMerge(off ? RateBudget.layerWith({ limits: { kroton: "off", catalog: "off", ibge: "off" } }) : RateBudget.layer),
-    Layer.provideMerge(database(db))
-  )
-}
 
 const runPipelineProcess = (schema: string, env: Record<string, string>, profile: boolean) =>
   new Promise<ChildResult>((resolve, reject) => {
@@ -230,7 +204,6 @@ const pipelineEnv = (urls: SandboxUrls, limits: string, tuning: Record<string, s
   IBGE_RATE_LIMIT: limits,
   DAG_PROGRESS_INTERVAL: "10 minutes",
   ...(process.argv.includes("--spans") ? { BENCH_SPANS: "1" } : {}),
-  ...(argText("http") === undefined ? {} : { BENCH_HTTP: argText("http")! }),
   ...(argText("select") === undefined ? {} : { BENCH_SELECTION: argText("select")! }),
   ...tuning
 })

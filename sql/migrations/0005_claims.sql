@@ -17,11 +17,13 @@ CREATE VIEW queue_candidates AS
   SELECT 'to_follow_up', id, last_check, coalesce(last_check, '-infinity')
   FROM subscriptions WHERE status IN ('awaiting_register', 'registered')
   UNION ALL
+  -- per lead (LATERAL, through the courses key), not an aggregate of every course ever chosen
   SELECT 'to_register', s.id, NULL, coalesce(o.ends_on::timestamptz, 'infinity')
   FROM subscriptions s
-  JOIN (SELECT subscription_id, min(registration_ends_on) AS ends_on, count(*) AS offers FROM courses GROUP BY subscription_id) o
-    ON o.subscription_id = s.id AND o.offers = 2
-  WHERE s.status = 'to_register' AND s.gender IS NOT NULL;
+  CROSS JOIN LATERAL (
+    SELECT min(c.registration_ends_on) AS ends_on, count(*) AS offers FROM courses c WHERE c.subscription_id = s.id
+  ) o
+  WHERE s.status = 'to_register' AND s.gender IS NOT NULL AND o.offers = 2;
 
 -- A claim per lead and queue: a run takes a batch (FOR UPDATE SKIP LOCKED on these rows, so two replicas never
 -- take the same lead of a queue, while different queues never block each other), for a while: a crashed
