@@ -21,7 +21,14 @@ import { walkQueue } from "./walkQueue.ts"
 
 /** What to do with a lead before any POST. */
 type Preflight =
-  | { readonly _tag: "Settled"; readonly outcome: string; readonly transition?: Transition; readonly followUp?: FollowUpRecord }
+  | {
+    readonly _tag: "Settled"
+    readonly outcome: string
+    /** Kroton answered about this CPF (so an open attempt of the lead is reconciled) */
+    readonly krotonAsked: boolean
+    readonly transition?: Transition
+    readonly followUp?: FollowUpRecord
+  }
   | { readonly _tag: "Post"; readonly payload: EnrollmentPayload; readonly firstOffer: ChosenOffer }
 
 interface Recorded {
@@ -37,6 +44,7 @@ const settledByKroton = (lead: LeadRecord, known: KnownByCpf, outcomePrefix = ""
   return decision === undefined ? undefined : {
     _tag: "Settled",
     outcome: `${outcomePrefix}${decision.outcome}`,
+    krotonAsked: true,
     transition: transitionOf(lead, decision),
     followUp: followUpOf(lead, known)
   }
@@ -55,12 +63,14 @@ const preflight = (
       if (settled !== undefined) return settled
     }
     const payload = enrollmentPayload(lead, offers, settings.enrollment)
-    if (payload instanceof EnrollmentNotReady) return { _tag: "Settled", outcome: `skipped_${payload.reason}` } as const
+    if (payload instanceof EnrollmentNotReady) {
+      return { _tag: "Settled", outcome: `skipped_${payload.reason}`, krotonAsked: mustAsk } as const
+    }
     return { _tag: "Post", payload, firstOffer: offers.find((o) => o.option === 1)! } as const
   }).pipe(
     Effect.catchTags({
-      KrotonUnavailable: () => Effect.succeed({ _tag: "Settled", outcome: "kroton_unavailable" } as const),
-      KrotonBadAnswer: () => Effect.succeed({ _tag: "Settled", outcome: "kroton_bad_answer" } as const)
+      KrotonUnavailable: () => Effect.succeed({ _tag: "Settled", outcome: "kroton_unavailable", krotonAsked: false } as const),
+      KrotonBadAnswer: () => Effect.succeed({ _tag: "Settled", outcome: "kroton_bad_answer", krotonAsked: false } as const)
     })
   )
 
@@ -187,7 +197,7 @@ export const register = Effect.gen(function*() {
       // an open attempt is closed once Kroton was asked about its lead (known: settled; unknown: posted anew)
       const reconciled = preflights.flatMap(({ lead, p }): Array<RegisterOutcomeRecord> => {
         const attemptId = open.get(lead.id)
-        const asked = p._tag === "Post" || p.outcome.startsWith("already_")
+        const asked = p._tag === "Post" || p.krotonAsked
         return attemptId === undefined || !asked ? [] : [{ attemptId, outcome: "reconciled", httpStatus: undefined, response: { reconciledBy: "cpf" } }]
       })
       yield* store.recordRegisterOutcomes(
