@@ -22,6 +22,7 @@ import type { RunSummary } from "../src/dag/Summary.ts"
 import { pipeline } from "../src/layers.ts"
 import { LeadStore } from "../src/services/LeadStore.ts"
 import { writeLeadsFile } from "../scripts/generate-fixtures.ts"
+import { maxInWindow } from "../src/sandbox/SlidingWindow.ts"
 import type { CompactEntry, FromSandbox, SandboxUrls } from "./pipelineSandbox.ts"
 
 const url = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -253,17 +254,6 @@ const byRoute = (log: ReadonlyArray<CompactEntry>, upstream: string) => {
   const counts: Record<string, number> = {}
   for (const [u, route] of log) if (u === upstream) counts[route] = (counts[route] ?? 0) + 1
   return counts
-}
-
-const maxInWindow = (times: ReadonlyArray<number>, windowMs: number) => {
-  const sorted = [...times].sort((a, b) => a - b)
-  let best = 0
-  let start = 0
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= windowMs) start++
-    best = Math.max(best, end - start + 1)
-  }
-  return best
 }
 
 const perWindow = (times: ReadonlyArray<number>, first: number, windowMs: number) => {

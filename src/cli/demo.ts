@@ -13,7 +13,7 @@ import { allJobsDag } from "../dag/allJobs.ts"
 import { runDag } from "../dag/Runner.ts"
 import { summaryText } from "../dag/Summary.ts"
 import { pipeline } from "../layers.ts"
-import { acquireSandbox } from "../sandbox/Sandbox.ts"
+import { acquireSandbox, clientEnvironment } from "../sandbox/Sandbox.ts"
 import { LeadStore } from "../services/LeadStore.ts"
 import { formatStatusCounts } from "./import.ts"
 import { parseRateLimit } from "./sandbox.ts"
@@ -38,13 +38,7 @@ export const demoCommand = Command.make(
     rmSync(dataDir, { recursive: true, force: true })
     const sandbox = yield* acquireSandbox({ rateLimit: parseRateLimit(`100/${window}`) })
     const settings = ConfigProvider.fromEnvRecord({
-      KROTON_API_URL: sandbox.krotonUrl,
-      KROTON_CLIENT_ID: sandbox.clientId,
-      KROTON_CLIENT_SECRET: sandbox.clientSecret,
-      KROTON_SCOPE: sandbox.scope,
-      OFFER_CATALOG_URL: sandbox.catalogUrl,
-      IBGE_NAMES_URL: sandbox.ibgeNamesUrl,
-      SLACK_WEBHOOK_URL: sandbox.slackWebhookUrl,
+      ...clientEnvironment(sandbox),
       KROTON_RATE_LIMIT: `100/${window}`,
       OFFER_CATALOG_RATE_LIMIT: `100/${window}`,
       IBGE_RATE_LIMIT: `100/${window}`,

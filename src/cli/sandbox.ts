@@ -2,7 +2,7 @@
 // client needs (as environment variables) and runs until interrupted.
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { acquireSandbox, type SandboxOptions } from "../sandbox/Sandbox.ts"
+import { acquireSandbox, clientEnvironment, type SandboxOptions } from "../sandbox/Sandbox.ts"
 
 const units: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
 
@@ -50,14 +50,7 @@ export const sandboxCommand = Command.make(
         [
           `# kroton-leads sandbox on ${sandbox.url} (today ${sandbox.today()}, `
           + `${flags.rateLimit.limit} requests per ${flags.rateLimit.windowMs} ms per upstream)`,
-          `KROTON_API_URL=${sandbox.krotonUrl}`,
-          `KROTON_CLIENT_ID=${sandbox.clientId}`,
-          `KROTON_CLIENT_SECRET=${sandbox.clientSecret}`,
-          `KROTON_SCOPE=${sandbox.scope}`,
-          `OFFER_CATALOG_URL=${sandbox.catalogUrl}`,
-          ...(Option.isSome(flags.catalogToken) ? [`OFFER_CATALOG_TOKEN=${flags.catalogToken.value}`] : []),
-          `IBGE_NAMES_URL=${sandbox.ibgeNamesUrl}`,
-          `SLACK_WEBHOOK_URL=${sandbox.slackWebhookUrl}`
+          ...Object.entries(clientEnvironment(sandbox, Option.getOrUndefined(flags.catalogToken))).map(([k, v]) => `${k}=${v}`)
         ].join("\n")
       )
       return yield* Effect.never

@@ -110,6 +110,18 @@ const gatewayError = (status: number): string =>
     ? JSON.stringify({ error: "internal_error", message: "Unexpected error" })
     : `<html><head><title>${status}</title></head><body><center><h1>${status}</h1></center><hr><center>gateway</center></body></html>`
 
+/** The variables a client of this sandbox sets (the names of the program's settings), in the order printed. */
+export const clientEnvironment = (sandbox: SandboxHandle, catalogToken?: string): Record<string, string> => ({
+  KROTON_API_URL: sandbox.krotonUrl,
+  KROTON_CLIENT_ID: sandbox.clientId,
+  KROTON_CLIENT_SECRET: sandbox.clientSecret,
+  KROTON_SCOPE: sandbox.scope,
+  OFFER_CATALOG_URL: sandbox.catalogUrl,
+  ...(catalogToken === undefined ? {} : { OFFER_CATALOG_TOKEN: catalogToken }),
+  IBGE_NAMES_URL: sandbox.ibgeNamesUrl,
+  SLACK_WEBHOOK_URL: sandbox.slackWebhookUrl
+})
+
 export const startSandbox = (options: SandboxOptions = {}): Promise<SandboxHandle> => {
   const now = options.now ?? Date.now
   const host = options.host ?? "127.0.0.1"

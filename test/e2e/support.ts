@@ -15,7 +15,7 @@ import { firstName } from "../../src/domain/FirstName.ts"
 import { brazilToday, validateRow } from "../../src/domain/LeadRules.ts"
 import type { Status } from "../../src/domain/Status.ts"
 import { pipeline } from "../../src/layers.ts"
-import { acquireSandbox, destinyFor, registerOutcomeFor, type SandboxHandle, type SandboxOptions } from "../../src/sandbox/Sandbox.ts"
+import { acquireSandbox, clientEnvironment, destinyFor, registerOutcomeFor, type SandboxHandle, type SandboxOptions } from "../../src/sandbox/Sandbox.ts"
 import { loadWorld } from "../../src/sandbox/Fixtures.ts"
 import { decide, loadCensusTable } from "../../src/services/GenderCensus.ts"
 import { testDatabaseUrl } from "../support/database.ts"
@@ -80,13 +80,7 @@ export const acquireE2eSandbox = (window: Window = defaultWindow, options: Sandb
 
 /** The environment of the program against the sandbox (the same window on our side). */
 export const sandboxEnv = (sandbox: SandboxHandle, window: Window = defaultWindow): Record<string, string> => ({
-  KROTON_API_URL: sandbox.krotonUrl,
-  KROTON_CLIENT_ID: sandbox.clientId,
-  KROTON_CLIENT_SECRET: sandbox.clientSecret,
-  KROTON_SCOPE: sandbox.scope,
-  OFFER_CATALOG_URL: sandbox.catalogUrl,
-  IBGE_NAMES_URL: sandbox.ibgeNamesUrl,
-  SLACK_WEBHOOK_URL: sandbox.slackWebhookUrl,
+  ...clientEnvironment(sandbox),
   KROTON_RATE_LIMIT: `${window.limit}/${window.windowMs}ms`,
   OFFER_CATALOG_RATE_LIMIT: `${window.limit}/${window.windowMs}ms`,
   IBGE_RATE_LIMIT: `${window.limit}/${window.windowMs}ms`,
